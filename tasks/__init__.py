@@ -1,0 +1,1 @@
+"""Prefect tasks of gitstars: one task per unit of work."""
