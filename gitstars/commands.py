@@ -62,15 +62,11 @@ async def run(shared: Runtime, arguments: argparse.Namespace) -> int:
     login = arguments.account
     try:
         store = await shared.store()
-        existing = await store.accounts.find(login)
-        token = (await store.accounts.token(existing.id) if existing else None) or shared.settings.github_token
-        if token is None:
-            raise CommandError(
-                f"no GitHub token for account {login!r}: set GITHUB_TOKEN (environment or .env)"
-            )
-        user = await shared.client_for(token).get_user(login)
-        account = await store.accounts.upsert(user)
-        print(f"gitstars: crawling account {user.login} (id {user.id}) from {shared.settings.github_api_url}", file=sys.stderr)
+        account = await shared.register_account(login)
+        print(
+            f"gitstars: crawling account {account.login} (id {account.id}) from {shared.settings.github_api_url}",
+            file=sys.stderr,
+        )
         async with _progress(shared, account.id, account.login):
             summary = await process_account(account.login, sync=True)
         stats = await store.account_stats(account.id)

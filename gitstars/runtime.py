@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable
 
 from pydantic import SecretStr
 
 from gitstars.github.client import GitHubClient
+from gitstars.models import Account
 from gitstars.settings import Settings
 from gitstars.store import Store
 
@@ -30,6 +32,8 @@ class Runtime:
         self._store: Store | None = None
         self._store_lock = asyncio.Lock()
         self._clients: dict[str, GitHubClient] = {}
+        # Set by the Prefect glue: builds a hook that paces one GitHub user's requests.
+        self.request_pacer: Callable[[str], Callable[[], Awaitable[None]]] | None = None
 
     async def store(self) -> Store:
         """Return the process's store, opening it on first use."""
@@ -49,16 +53,35 @@ class Runtime:
             )
         return token
 
-    def client_for(self, token: SecretStr | None) -> GitHubClient:
-        """Return the shared GitHub client of this token."""
+    async def register_account(self, login: str) -> Account:
+        """Create or update the account of a GitHub login, looked up on GitHub.
+
+        The token comes from the account's record if it exists, else GITHUB_TOKEN.
+        """
+        store = await self.store()
+        existing = await store.accounts.find(login)
+        token = (await store.accounts.token(existing.id) if existing else None) or self.settings.github_token
+        if token is None:
+            raise MissingTokenError(
+                f"no GitHub token for account {login!r}: set GITHUB_TOKEN (environment or .env)"
+            )
+        user = await self.client_for(token, login).get_user(login)
+        return await store.accounts.upsert(user)
+
+    def client_for(self, token: SecretStr | None, login: str | None = None) -> GitHubClient:
+        """Return the shared GitHub client of this token, paced per `login` if configured."""
         secret = token.get_secret_value() if token else ""
         key = hashlib.sha256(secret.encode()).hexdigest()
         if key not in self._clients:
+            pacer = None
+            if self.request_pacer is not None and login is not None and self.settings.shared_rate_limit:
+                pacer = self.request_pacer(login)
             self._clients[key] = GitHubClient(
                 self.settings.github_api_url,
                 token,
                 per_page=self.settings.github_per_page,
                 timeout=self.settings.github_timeout,
+                before_request=pacer,
             )
         return self._clients[key]
 
@@ -80,6 +103,11 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
+def configured() -> bool:
+    """Tell whether this process's runtime was set up already."""
+    return _runtime is not None
+
+
 def configure(settings: Settings) -> Runtime:
     """Set the settings of this process's runtime, replacing an unused earlier one."""
     global _runtime
@@ -93,3 +121,9 @@ def current() -> Runtime:
     if _runtime is None:
         _runtime = Runtime(Settings())
     return _runtime
+
+
+def reset() -> None:
+    """Forget this process's runtime; the next `current()` builds a new one."""
+    global _runtime
+    _runtime = None

@@ -131,6 +131,12 @@ class CrawlSettings(BaseSettings):
     task_retries: Annotated[int, Field(ge=0, le=10)] = Field(
         2, description="Prefect retries of a repository's task run after a crash (attempts)."
     )
+    user_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
+        2, description="Default tag limit of task runs using one GitHub user's token at once (task runs)."
+    )
+    shared_rate_limit: bool = Field(
+        False, description="Pace each token's requests through a Prefect global concurrency limit."
+    )
 
 
 class Settings(DatabaseSettings, GitHubSettings, CrawlSettings):

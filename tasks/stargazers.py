@@ -14,11 +14,7 @@ from gitstars import runtime
 from gitstars.crawler import Crawler
 from gitstars.github.errors import BadCredentialsError
 from gitstars.runtime import MissingTokenError
-
-
-def user_tag(login: str) -> str:
-    """Return the tag that limits how many task runs use one GitHub user's token at once."""
-    return f"github-user:{login.lower()}"
+from tasks.ui import emit_repo_event
 
 
 def _retry_unless_final(task: Task, task_run: TaskRun, state: State) -> bool:
@@ -41,13 +37,16 @@ def _retry_unless_final(task: Task, task_run: TaskRun, state: State) -> bool:
     timeout_seconds=3600,
     cache_policy=NO_CACHE,
 )
-async def fetch_stargazers(github_repo_id: int, full_name: str, account_github_id: int) -> dict[str, Any]:
+async def fetch_stargazers(
+    github_repo_id: int, full_name: str, account_github_id: int, account_login: str
+) -> dict[str, Any]:
     """Claim one repository, store its stargazers page by page, and record its status.
 
     Args:
         github_repo_id: GitHub's numeric id of the repository (the `repo` record id).
         full_name: `owner/name`, for the run name; the stored name wins if they differ.
         account_github_id: the account whose token reads the stargazers.
+        account_login: that account's login, for the request pacing limit and events.
 
     Returns:
         The crawl's result: status, stargazers stored, pages, requests and error.
@@ -57,9 +56,11 @@ async def fetch_stargazers(github_repo_id: int, full_name: str, account_github_i
     token = await shared.token_for(account_github_id)
     crawler = Crawler(
         store,
-        shared.client_for(token),
+        shared.client_for(token, account_login),
         lease_seconds=shared.settings.lease_seconds,
         stop=shared.stop,
         logger=get_run_logger(),
     )
-    return asdict(await crawler.crawl(github_repo_id))
+    result = asdict(await crawler.crawl(github_repo_id))
+    emit_repo_event(result, account_login)
+    return result

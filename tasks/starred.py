@@ -16,7 +16,7 @@ async def sync_starred(account_github_id: int, login: str) -> int:
     """
     shared = runtime.current()
     store = await shared.store()
-    client = shared.client_for(await shared.token_for(account_github_id))
+    client = shared.client_for(await shared.token_for(account_github_id), login)
     listed = 0
     async for page in client.iter_starred(login):
         await store.accounts.sync_starred(account_github_id, page)

@@ -151,3 +151,14 @@ async def test_odd_logins_stored_verbatim(store, login):
     assert found is not None
     assert found.login == login
     assert (await store.stats()).repos == 0
+
+
+async def test_rename_survives_stale_starred_list(store, account):
+    claim = await store.repos.claim(100, 60)
+    claim.full_name = "new-owner/r100"
+    await store.repos.write_page(claim, 1, stargazers(1000, 1), next_page=None, requests=2)
+    await store.accounts.sync_starred(5, [starred(100)])
+    record = await repo(store, 100)
+    assert record["full_name"] == "new-owner/r100"
+    assert record["owner_login"] == "new-owner"
+    assert record["previous_names"] == ["octo-org/r100"]

@@ -21,11 +21,13 @@ UPSERT $account MERGE { login: $login, updated_at: time::now() } RETURN NONE;
 _SET_TOKEN = "UPDATE $account SET access_token = $access_token, updated_at = time::now() RETURN NONE;"
 
 # New repos start pending. A repo already known keeps its status and progress, and only
-# its name and star count follow GitHub.
+# its name and star count follow GitHub. A name that a 301 showed to be outdated (GitHub
+# can list a starred repo under its old name for a while) does not replace the new one.
 _SYNC_STARRED = """
 BEGIN TRANSACTION;
 INSERT INTO repo $repos ON DUPLICATE KEY UPDATE
-    full_name = $input.full_name, owner_login = $input.owner_login,
+    full_name = IF $input.full_name IN previous_names THEN full_name ELSE $input.full_name END,
+    owner_login = IF $input.full_name IN previous_names THEN owner_login ELSE $input.owner_login END,
     stargazers_count = $input.stargazers_count, updated_at = time::now()
 RETURN NONE;
 INSERT RELATION INTO starred_repo $edges ON DUPLICATE KEY UPDATE starred_at = $input.starred_at
@@ -144,6 +146,13 @@ class Accounts:
         """Return the GitHub ids of accounts with a starred repo in one of `statuses`."""
         (ids,) = await self._runner.query(_ACCOUNTS_WITH_WORK, {"statuses": statuses})
         return sorted(int(github_id) for github_id in ids or [])
+
+    async def is_locked(self, account_github_id: int) -> bool:
+        """Tell whether a run holds the account's lock with a lease that has not expired."""
+        (row,) = await self._runner.query(
+            "SELECT lease_expires_at > time::now() AS live FROM ONLY $lock;", {"lock": _lock_id(account_github_id)}
+        )
+        return bool((row or {}).get("live"))
 
     async def lock(self, account_github_id: int, lease_seconds: float, owner: str | None = None) -> str | None:
         """Take the account's run lock; return the owner token, or None if another run holds it."""

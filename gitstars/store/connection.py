@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -22,6 +23,14 @@ logger = logging.getLogger("gitstars.store")
 
 class StoreError(RuntimeError):
     """A SurrealDB statement failed; the message names the statement's error."""
+
+
+class ConflictError(StoreError):
+    """A transaction met a concurrent write and was rolled back whole; it may be retried."""
+
+
+CONFLICT_MARKER = "can be retried"
+CONFLICT_RETRIES = 8
 
 
 class QueryRunner(Protocol):
@@ -44,7 +53,10 @@ def statement_results(response: Mapping[str, Any], sql: str) -> list[Any]:
     if errors:
         causes = [error for error in errors if "failed transaction" not in str(error)]
         first_line = sql.strip().splitlines()[0][:80]
-        raise StoreError(f"{(causes or errors)[0]} (in query starting {first_line!r})")
+        message = f"{(causes or errors)[0]} (in query starting {first_line!r})"
+        if any(CONFLICT_MARKER in str(error) for error in errors):
+            raise ConflictError(message)
+        raise StoreError(message)
     return [item["result"] for item in response["result"]]
 
 
@@ -59,15 +71,43 @@ async def open_connection(settings: DatabaseSettings) -> AsyncSurreal:
     return connection
 
 
+async def retry_conflicts(run: Callable[[], Awaitable[list[Any]]], sql: str) -> list[Any]:
+    """Run a query again while it fails with a transaction conflict, if it is one transaction.
+
+    Only a query that is a single transaction is retried: it was rolled back whole, so
+    running it again cannot apply any statement twice.
+    """
+    transaction = sql.lstrip().upper().startswith("BEGIN")
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            return await run()
+        except ConflictError:
+            if not transaction or attempt == CONFLICT_RETRIES - 1:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
 class EmbeddedRunner:
-    """The one connection to an embedded database, shared by every caller in the process."""
+    """The one connection to an embedded database, shared by every caller in the process.
+
+    Queries run one at a time. Concurrent transactions on the surrealdb 2.0 embedded
+    engine abort each other with read or write conflicts when pages share users, and
+    concurrent conditional UPDATEs could both succeed; one process owns the database, so
+    a lock here costs little and removes both.
+    """
 
     def __init__(self, connection: AsyncSurreal) -> None:
         self._connection = connection
+        self._lock = asyncio.Lock()
 
     async def query(self, sql: str, variables: Mapping[str, Any] | None = None) -> list[Any]:
-        response = await self._connection.query_raw(sql, dict(variables or {}))
-        return statement_results(response, sql)
+        async def run() -> list[Any]:
+            async with self._lock:
+                response = await self._connection.query_raw(sql, dict(variables or {}))
+            return statement_results(response, sql)
+
+        return await retry_conflicts(run, sql)
 
     async def close(self) -> None:
         await self._connection.close()
@@ -157,9 +197,12 @@ class ConnectionPool:
             self._slots.release()
 
     async def query(self, sql: str, variables: Mapping[str, Any] | None = None) -> list[Any]:
-        async with self.connection() as connection:
-            response = await connection.query_raw(sql, dict(variables or {}))
-        return statement_results(response, sql)
+        async def run() -> list[Any]:
+            async with self.connection() as connection:
+                response = await connection.query_raw(sql, dict(variables or {}))
+            return statement_results(response, sql)
+
+        return await retry_conflicts(run, sql)
 
     async def close(self) -> None:
         while not self._idle.empty():

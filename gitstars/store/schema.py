@@ -25,6 +25,7 @@ DEFINE INDEX IF NOT EXISTS account_login ON account FIELDS login;
 
 DEFINE TABLE IF NOT EXISTS repo SCHEMAFULL;
 DEFINE FIELD OVERWRITE full_name ON repo TYPE string;
+DEFINE FIELD OVERWRITE previous_names ON repo TYPE array<string> DEFAULT [];
 DEFINE FIELD OVERWRITE owner_login ON repo TYPE string;
 DEFINE FIELD OVERWRITE stargazers_count ON repo TYPE int DEFAULT 0;
 DEFINE FIELD OVERWRITE status ON repo TYPE string DEFAULT 'pending' ASSERT $value IN [{_STATUSES}];
