@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments_list[:1] == ["fake-github"]:
         from gitstars.fakegithub.__main__ import main as fake_main
 
-        return fake_main(arguments_list[1:])
+        return fake_main(arguments_list[1:], prog="gitstars fake-github")
     parser = build_parser()
     arguments = parser.parse_args(arguments_list)
     try:

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from gitstars.fakegithub.api import RESTRICTIONS
 from gitstars.fakegithub.generate import generate_world
@@ -119,6 +120,28 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--clock-skew", type=float, default=0.0, help="seconds added to the server clock"
     )
+    serve.add_argument(
+        "--env-file",
+        type=Path,
+        help="write GITHUB_API_URL and the first account's GITHUB_TOKEN to this .env file "
+        "once serving, so `gitstars run` in the same folder uses the fake server",
+    )
+
+
+def write_env_file(path: Path, url: str, token: str | None) -> None:
+    """Set GITHUB_API_URL and GITHUB_TOKEN in a .env file, keeping its other lines."""
+    keep = []
+    if path.exists():
+        keep = [
+            line
+            for line in path.read_text().splitlines()
+            if not line.startswith(("GITHUB_API_URL=", "GITHUB_TOKEN="))
+        ]
+    lines = [*keep, f"GITHUB_API_URL={url}"]
+    if token is not None:
+        lines.append(f"GITHUB_TOKEN={token}")
+    path.write_text("\n".join(lines) + "\n")
+    logger.info("wrote GITHUB_API_URL and GITHUB_TOKEN to %s", path)
 
 
 def _build_world(args: argparse.Namespace) -> World:
@@ -169,6 +192,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m gitstars.f
             tokens = {login: token for token, login in world.tokens.items()}
             sys.stdout.write(json.dumps({"url": server.url, "tokens": tokens}) + "\n")
             sys.stdout.flush()
+            if args.env_file is not None:
+                write_env_file(args.env_file, server.url, next(iter(tokens.values()), None))
             stop.wait()
     finally:
         for sig, handler in previous.items():
