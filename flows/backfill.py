@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from flows.config import flow_runtime
 from flows.process_account import crawl_account, resolve_account
@@ -31,7 +32,13 @@ def check_parameters(account: str | None, repos: list[str] | None, statuses: lis
             raise BackfillError(f"invalid repository name {name!r}: expected owner/name")
 
 
-@flow(name="backfill", flow_run_name="backfill-{account}")
+def _run_name() -> str:
+    parameters = flow_run.parameters
+    target = parameters.get("account") or ",".join(parameters.get("repos") or []) or "nothing"
+    return f"backfill-{target}"[:100]
+
+
+@flow(name="backfill", flow_run_name=_run_name)
 async def backfill(
     account: str | None = None,
     repos: list[str] | None = None,
@@ -52,6 +59,9 @@ async def backfill(
             least this many days ago (days).
         force: also redo complete repos, and start every redone repo from page 1.
         sync: create the account from GitHub if needed and sync its starred list first.
+
+    With an account, every pending repository of it is crawled too (new ones from the
+    sync among them); with `repos` as well, only the named ones.
         database_block: name of a saved SurrealDB connection block.
         github_block: name of a saved GitHub API block.
 
@@ -67,8 +77,6 @@ async def backfill(
         if account:
             found = await shared.register_account(account) if sync else await resolve_account(account)
             account_id = found.id
-            if sync:
-                await crawl_account(found.id, sync=True, only_repos=[])
         candidates = await select_candidates(
             store.runner,
             statuses=wanted,
@@ -79,17 +87,21 @@ async def backfill(
         requeued = await requeue(store.runner, [item.github_id for item in candidates], restart=force)
         log.info("backfill requeued %d of %d matching repositories", len(requeued), len(candidates))
 
+        summaries = []
         if account_id is not None:
-            plan = {account_id: requeued}
+            # The account's whole pending work runs, the requeued repos with it.
+            only = set(requeued) if repos else None
+            summaries.append(await crawl_account(account_id, sync=sync, settle_seconds=0, only_repos=only))
         else:
-            plan = {}
+            plan: dict[int, list[int]] = {}
             for repo, accounts in (await accounts_of(store.runner, requeued)).items():
                 plan.setdefault(accounts[0], []).append(repo)
             orphans = set(requeued) - {repo for repos_of in plan.values() for repo in repos_of}
             if orphans:
-                log.warning("%d repositories are starred by no account and stay pending: no token to crawl them", len(orphans))
-        summaries = []
-        for github_id, repo_ids in plan.items():
-            if account_id is None or repo_ids or sync:
-                summaries.append(await crawl_account(github_id, only_repos=repo_ids))
+                log.warning(
+                    "%d repositories are starred by no account and stay pending: there is no token to crawl them",
+                    len(orphans),
+                )
+            for github_id, repo_ids in plan.items():
+                summaries.append(await crawl_account(github_id, settle_seconds=0, only_repos=repo_ids))
     return {"requeued": len(requeued), "accounts": summaries}

@@ -41,3 +41,25 @@ async def test_feed_cursor_survives(store):
     await store.accounts.upsert(GitHubUser(id=13, login="c"))
     changes, _ = await store.feed.read(await store.feed.cursor())
     assert [change.github_id for change in changes if change.kind == "created"] == [13]
+
+
+async def test_accounts_with_work(store):
+    from datetime import UTC, datetime
+
+    from gitstars.models import Repository, StarredRepository
+
+    owner = GitHubUser(id=6, login="org")
+    await store.accounts.upsert(GitHubUser(id=11, login="a"))
+    await store.accounts.upsert(GitHubUser(id=12, login="b"))
+    repo = Repository(id=100, full_name="org/r", owner=owner)
+    await store.accounts.sync_starred(11, [StarredRepository(starred_at=datetime.now(UTC), repo=repo)])
+    await store.accounts.sync_starred(12, [StarredRepository(starred_at=datetime.now(UTC), repo=repo)])
+    assert await store.accounts.with_work(["pending"]) == [11, 12]
+    assert await store.accounts.with_work(["failed"]) == []
+
+
+async def test_lock_visible_until_released(store):
+    owner = await store.accounts.lock(5, 60)
+    assert await store.accounts.is_locked(5)
+    await store.accounts.unlock(5, owner)
+    assert not await store.accounts.is_locked(5)

@@ -53,7 +53,7 @@ FROM starred_repo WHERE in = $account AND out.status IN $statuses;
 """
 
 _ACCOUNTS_WITH_WORK = """
-SELECT VALUE record::id(in) FROM starred_repo WHERE out.status IN $statuses GROUP BY in;
+RETURN array::distinct((SELECT VALUE record::id(in) FROM starred_repo WHERE out.status IN $statuses));
 """
 
 _LOCK_ACCOUNT = """
