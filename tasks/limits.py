@@ -66,8 +66,12 @@ async def ensure_user_tag_limit(login: str, default: int) -> int:
         return default
 
 
+_sized: dict[str, int] = {}
+
+
 async def ensure_rate_limit(login: str, hourly_requests: int = DEFAULT_HOURLY_REQUESTS) -> None:
     """Create or resize the user's global rate limit to `hourly_requests` an hour."""
+    _sized[login.lower()] = hourly_requests
     name = rate_limit_name(login)
     decay = hourly_requests / SECONDS_PER_HOUR
     async with get_client() as client:
@@ -92,3 +96,17 @@ def request_pacer(login: str) -> Callable[[], Awaitable[None]]:
         await rate_limit(name, occupy=1)
 
     return pace
+
+
+async def follow_reported_limit(login: str, reported_limit: int | None) -> None:
+    """Resize the user's rate limit to the `x-ratelimit-limit` GitHub reported, once it differs.
+
+    GitHub grants 5,000 requests an hour to most user tokens and 15,000 to some (GitHub
+    Enterprise Cloud organisations), so the limit follows what the token's responses say.
+    """
+    if not reported_limit or reported_limit < 1:
+        return
+    if _sized.get(login.lower()) == reported_limit:
+        return
+    logger.info("GitHub reports %d requests an hour for %s; resizing %s", reported_limit, login, rate_limit_name(login))
+    await ensure_rate_limit(login, reported_limit)

@@ -14,6 +14,7 @@ from gitstars import runtime
 from gitstars.crawler import Crawler
 from gitstars.github.errors import BadCredentialsError
 from gitstars.runtime import MissingTokenError
+from tasks.limits import follow_reported_limit
 from tasks.ui import emit_repo_event
 
 
@@ -63,4 +64,6 @@ async def fetch_stargazers(
     )
     result = asdict(await crawler.crawl(github_repo_id))
     emit_repo_event(result, account_login)
+    if shared.settings.shared_rate_limit and crawler.client.rate_limit is not None:
+        await follow_reported_limit(account_login, crawler.client.rate_limit.limit)
     return result

@@ -263,3 +263,45 @@ def test_reaper_hands_back_expired_claim(listener_runs, prefect_server, database
     assert "'accounts_restarted': 1" in reaped.stdout
     read = prefect_server.python(READ_REPO.format(db_url=db_url, repo_id=BETAMAX_ID))
     assert read.stdout.split() == ["pending", "None"]
+
+
+RUN_STATS = """
+import asyncio
+from flows.stats import stats
+
+print(asyncio.run(stats(database_block="gitstars-db")))
+"""
+
+READ_STATS_ARTIFACT = """
+import asyncio
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+async def main():
+    async with get_client() as client:
+        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["gitstars-stats"])))
+        print(found[0].data)
+
+asyncio.run(main())
+"""
+
+
+def test_stats_flow_writes_table(backfill_run, prefect_server):
+    ran = prefect_server.python(RUN_STATS)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    read = prefect_server.python(READ_STATS_ARTIFACT)
+    rows = {row["metric"]: row["value"] for row in json.loads(read.stdout.strip().splitlines()[-1])}
+    assert rows["repos restricted"] == 592
+    assert rows["starred edges"] == 1295
+
+
+@pytest.mark.parametrize("event", ["gitstars.repo.complete", "gitstars.repo.restricted"])
+def test_repo_events_emitted(backfill_run, prefect_server, event):
+    import httpx
+
+    response = httpx.post(
+        f"{prefect_server.api_url}/events/filter",
+        json={"filter": {"event": {"name": [event]}, "occurred": {"since": "2000-01-01T00:00:00Z"}}, "limit": 50},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] > 0
