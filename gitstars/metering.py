@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass
 class RequestMeter:
-    """Requests sent for one unit of work; `not_modified` counts 304 answers among them."""
+    """Requests sent for one unit of work; `not_modified` counts the 304 responses among them."""
 
     requests: int = 0
     not_modified: int = 0

@@ -116,7 +116,7 @@ def configure(settings: Settings) -> Runtime:
 
 
 def current() -> Runtime:
-    """Return this process's runtime, configured from the environment if nobody did."""
+    """Return this process's runtime, configured from the environment unless set up already."""
     global _runtime
     if _runtime is None:
         _runtime = Runtime(Settings())

@@ -87,7 +87,7 @@ class GitHubSettings(BaseSettings):
         description="GitHub REST API base URL (GitHub Enterprise Server: https://HOST/api/v3).",
     )
     github_token: SecretStr | None = Field(
-        None, description="Token used for accounts whose record holds no access token."
+        None, description="Token used for accounts whose record has no access token."
     )
     github_per_page: Annotated[int, Field(ge=1, le=100)] = Field(
         100, description="Stargazers per request (items, at most 100)."
@@ -123,7 +123,7 @@ class CrawlSettings(BaseSettings):
         10.0, description="Time the account's repository count must stay unchanged (seconds)."
     )
     settle_max_wait: Annotated[float, Field(ge=0)] = Field(
-        300.0, description="Longest wait for the repository count to settle (seconds)."
+        300.0, description="Maximum wait for the repository count to settle (seconds)."
     )
     task_timeout: Annotated[float, Field(gt=0)] = Field(
         3600.0, description="Time limit of one repository's task run (seconds)."

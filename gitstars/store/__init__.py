@@ -23,7 +23,7 @@ class Store:
 
     @classmethod
     async def open(cls, settings: DatabaseSettings) -> Store:
-        """Connect as the settings say and apply the schema."""
+        """Connect with these settings and apply the schema."""
         runner = await open_runner(settings)
         try:
             await apply_schema(runner)

@@ -91,10 +91,10 @@ async def retry_conflicts(run: Callable[[], Awaitable[list[Any]]], sql: str) -> 
 class EmbeddedRunner:
     """The one connection to an embedded database, shared by every caller in the process.
 
-    Queries run one at a time. Concurrent transactions on the surrealdb 2.0 embedded
-    engine abort each other with read or write conflicts when pages share users, and
-    concurrent conditional UPDATEs could both succeed; one process owns the database, so
-    a lock here costs little and removes both.
+    Queries run one at a time. On the surrealdb 2.0 embedded engine, concurrent
+    transactions abort each other with read or write conflicts when pages share users,
+    and two concurrent conditional UPDATEs could both succeed. One process owns the
+    database, so a lock here costs little and removes both problems.
     """
 
     def __init__(self, connection: AsyncSurreal) -> None:
@@ -210,7 +210,7 @@ class ConnectionPool:
 
 
 async def open_runner(settings: DatabaseSettings) -> QueryRunner:
-    """Open the shared embedded connection or a server pool, as the URL asks."""
+    """Open the shared embedded connection or a server pool, by the URL's scheme."""
     if settings.embedded:
         return EmbeddedRunner(await open_connection(settings))
     pool = ConnectionPool(settings)

@@ -19,7 +19,7 @@ WHERE status IN $statuses
 
 _ACCOUNT_REPO_IDS = "SELECT VALUE out FROM starred_repo WHERE in = $account;"
 
-# A repo whose claim is live stays with the run that holds it.
+# A repo with a live claim stays with the run that claimed it.
 _REQUEUE = """
 UPDATE repo SET
     status = 'pending', last_error = NONE, error_kind = NONE, finished_at = NONE,
