@@ -63,3 +63,23 @@ async def test_lock_visible_until_released(store):
     assert await store.accounts.is_locked(5)
     await store.accounts.unlock(5, owner)
     assert not await store.accounts.is_locked(5)
+
+
+async def test_second_process_rejected(tmp_path):
+    import subprocess
+    import sys
+
+    from gitstars.settings import Settings
+    from gitstars.store import Store
+
+    db_url = f"surrealkv://{tmp_path / 'db'}"
+    store = await Store.open(Settings(db_url=db_url))
+    try:
+        other = subprocess.run(
+            [sys.executable, "-m", "gitstars.cli", "stats", "--db-url", db_url], capture_output=True, text=True, timeout=120
+        )
+    finally:
+        await store.close()
+    assert other.returncode == 1
+    assert "in use by another process" in other.stderr
+    assert db_url in other.stderr

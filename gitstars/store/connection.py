@@ -8,11 +8,15 @@ A server (`ws://`) gets a pool that honours the `--db-pool-*` options.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from pathlib import Path
+from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
 
 from surrealdb import AsyncSurreal
 
@@ -88,6 +92,46 @@ async def retry_conflicts(run: Callable[[], Awaitable[list[Any]]], sql: str) -> 
     raise AssertionError("unreachable")
 
 
+class DatabaseInUseError(StoreError):
+    """Another process has the embedded database directory open."""
+
+
+def _lock_path(settings: DatabaseSettings) -> Path | None:
+    parts = urlsplit(settings.db_url)
+    location = (parts.netloc + parts.path).rstrip("/")
+    if parts.scheme in ("mem", "memory") or not location:
+        return None
+    return Path(location).with_name(Path(location).name + ".lock")
+
+
+def lock_directory(settings: DatabaseSettings) -> IO[str] | None:
+    """Lock an embedded database directory for this process, or raise if another has it.
+
+    The surrealdb 2.0 embedded engine takes no lock of its own: a second process can open
+    the same directory, and each then overwrites what the other wrote.
+    """
+    path = _lock_path(settings)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise DatabaseInUseError(
+            f"the embedded database {settings.db_url} is in use by another process (pid {holder}); "
+            "stop that process first, or run a SurrealDB server (ws://) for several processes"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 class EmbeddedRunner:
     """The one connection to an embedded database, shared by every caller in the process.
 
@@ -97,9 +141,10 @@ class EmbeddedRunner:
     database, so a lock here costs little and removes both problems.
     """
 
-    def __init__(self, connection: AsyncSurreal) -> None:
+    def __init__(self, connection: AsyncSurreal, directory_lock: IO[str] | None = None) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._directory_lock = directory_lock
 
     async def query(self, sql: str, variables: Mapping[str, Any] | None = None) -> list[Any]:
         async def run() -> list[Any]:
@@ -110,7 +155,12 @@ class EmbeddedRunner:
         return await retry_conflicts(run, sql)
 
     async def close(self) -> None:
-        await self._connection.close()
+        try:
+            await self._connection.close()
+        finally:
+            if self._directory_lock is not None:
+                self._directory_lock.close()
+                self._directory_lock = None
 
 
 class PoolTimeoutError(StoreError):
@@ -212,7 +262,13 @@ class ConnectionPool:
 async def open_runner(settings: DatabaseSettings) -> QueryRunner:
     """Open the shared embedded connection or a server pool, by the URL's scheme."""
     if settings.embedded:
-        return EmbeddedRunner(await open_connection(settings))
+        directory_lock = lock_directory(settings)
+        try:
+            return EmbeddedRunner(await open_connection(settings), directory_lock)
+        except BaseException:
+            if directory_lock is not None:
+                directory_lock.close()
+            raise
     pool = ConnectionPool(settings)
     await pool.fill()
     return pool
