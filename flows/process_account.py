@@ -14,7 +14,13 @@ from gitstars.github.errors import BadCredentialsError
 from gitstars.models import Account, RepoStatus
 from gitstars.settle import wait_until_settled
 from gitstars.store import AccountRepo
-from tasks.limits import api_is_ephemeral, ensure_rate_limit, ensure_user_tag_limit, user_tag
+from tasks.limits import (
+    api_is_ephemeral,
+    ensure_rate_limit,
+    ensure_user_tag_limit,
+    existing_user_tag_limit,
+    user_tag,
+)
 from tasks.stargazers import fetch_stargazers
 from tasks.starred import sync_starred
 from tasks.ui import AccountProgress, publish_account_table
@@ -79,6 +85,9 @@ async def crawl_account(
         return {"account": found.login, "skipped": "locked by another run"}
     keeper = asyncio.create_task(_keep_lock(found.id, owner, settings.lease_seconds))
     try:
+        if settings.shared_rate_limit:
+            # Before the first request, so the starred-list sync is paced as well.
+            await ensure_rate_limit(found.login)
         if sync:
             await sync_starred(found.id, found.login)
         elif only_repos is None:
@@ -117,12 +126,22 @@ async def _crawl_repos(
     log = get_run_logger()
     shared = runtime.current()
     log.info("%s: %d repositories to crawl", account.login, len(repos))
-    if not api_is_ephemeral():
-        # Task runs beyond the tag limit would only poll Prefect for a free slot.
+    if api_is_ephemeral():
+        # Prefect enforces a tag limit made earlier (by hand, or by a server that shared
+        # this PREFECT_HOME) even here; more task runs than slots would only wait.
+        user_slots = await existing_user_tag_limit(account.login)
+        if user_slots is not None:
+            log.warning(
+                "tag limit %s (%d slots) exists in this Prefect home; on Prefect's SQLite database each "
+                "limited task run waits about 1.5 s for its slot. Remove it with "
+                "`prefect concurrency-limit delete %s` to crawl faster in one process",
+                user_tag(account.login), user_slots, user_tag(account.login),
+            )
+    else:
         user_slots = await ensure_user_tag_limit(account.login, shared.settings.user_concurrency)
-        concurrency = min(concurrency, user_slots)
-    if shared.settings.shared_rate_limit:
-        await ensure_rate_limit(account.login)
+    if user_slots is not None:
+        # Task runs beyond the tag limit would only poll Prefect for a free slot.
+        concurrency = min(concurrency, max(user_slots, 1))
     task = fetch_stargazers.with_options(
         tags=[user_tag(account.login)],
         timeout_seconds=shared.settings.task_timeout,

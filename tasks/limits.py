@@ -69,6 +69,16 @@ async def ensure_user_tag_limit(login: str, default: int) -> int:
 _sized: dict[str, int] = {}
 
 
+async def existing_user_tag_limit(login: str) -> int | None:
+    """Return the slots of the user's tag limit if one exists, without creating it."""
+    async with get_client() as client:
+        try:
+            existing = await client.read_concurrency_limit_by_tag(user_tag(login))
+        except ObjectNotFound:
+            return None
+    return existing.concurrency_limit
+
+
 async def ensure_rate_limit(login: str, hourly_requests: int = DEFAULT_HOURLY_REQUESTS) -> None:
     """Create or resize the user's global rate limit to `hourly_requests` an hour."""
     _sized[login.lower()] = hourly_requests
