@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from gitstars.github.client import GitHubClient
 from gitstars.models import Account
 from gitstars.settings import Settings
-from gitstars.store import Store
+from gitstars.store import Store, StoreError
 
 
 class MissingTokenError(RuntimeError):
@@ -39,7 +39,13 @@ class Runtime:
         """Return the process's store, opening it on first use."""
         async with self._store_lock:
             if self._store is None:
-                self._store = await Store.open(self.settings)
+                try:
+                    self._store = await Store.open(self.settings)
+                except OSError as error:
+                    raise StoreError(
+                        f"cannot connect to SurrealDB at {self.settings.db_url}: {error}; start the "
+                        "server or check --db-url (DB_URL)"
+                    ) from error
         return self._store
 
     async def token_for(self, account_github_id: int) -> SecretStr:
