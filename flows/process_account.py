@@ -67,8 +67,12 @@ async def crawl_account(
     settle_max_wait: float | None = None,
     concurrency: int | None = None,
     only_repos: Iterable[int] | None = None,
+    resync: bool = False,
 ) -> dict[str, Any]:
     """Crawl an account's claimable repositories inside the current flow run.
+
+    With `resync`, complete repositories are crawled again from their last page with its
+    ETag, so an unchanged one costs one request answered 304.
 
     Holds the account's run lock throughout, so two runs never process one account at
     once. Publishes a progress artifact as repositories finish and a table at the end.
@@ -101,6 +105,9 @@ async def crawl_account(
                     "repository count of %s did not settle within %.0f s; crawling the %d stored",
                     found.login, settled.waited, settled.count,
                 )
+        if resync:
+            reopened = await store.repos.reopen_for_resync(found.id, per_page=settings.github_per_page)
+            log.info("%s: re-syncing %d complete repositories from their last page", found.login, len(reopened))
         repos = await store.accounts.repos(found.id, CLAIMABLE)
         if only_repos is not None:
             wanted = set(only_repos)
@@ -196,6 +203,7 @@ async def process_account(
     settle_seconds: float | None = None,
     settle_max_wait: float | None = None,
     concurrency: int | None = None,
+    resync: bool = False,
     database_block: str | None = None,
     github_block: str | None = None,
 ) -> dict[str, Any]:
@@ -209,6 +217,8 @@ async def process_account(
             before the crawl starts (seconds); defaults to the settings.
         settle_max_wait: the longest wait for the count to settle (seconds).
         concurrency: repositories crawled at once; defaults to the settings.
+        resync: also re-check complete repositories from their last page, with
+            conditional requests (one 304 per unchanged repository).
         database_block: name of a saved SurrealDB connection block; without one, the
             `DB_*` environment variables apply.
         github_block: name of a saved GitHub API block; without one, the `GITHUB_*`
@@ -224,4 +234,5 @@ async def process_account(
             settle_seconds=settle_seconds,
             settle_max_wait=settle_max_wait,
             concurrency=concurrency,
+            resync=resync,
         )

@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         "GITHUB_TOKEN.",
     )
     run.add_argument("--account", required=True, metavar="LOGIN", help="GitHub login of the account.")
+    run.add_argument(
+        "--resync",
+        action="store_true",
+        help="Also fetch new stars of complete repositories: each starts at its last page, "
+        "sent with that page's ETag, so an unchanged list costs one request answered 304.",
+    )
     _add_settings(run, DatabaseSettings, GitHubSettings, CrawlSettings)
 
     listen = commands.add_parser(
@@ -123,8 +130,19 @@ class _Interrupts:
 
     def install(self) -> None:
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, self._handle, number)
+        loop.add_signal_handler(signal.SIGINT, self._handle, signal.SIGINT)
+        # SIGTERM is blocked (see `block_sigterm`) and read by a thread of its own. During a
+        # flow run Prefect replaces the SIGTERM handler with one that raises at whatever
+        # line runs. Raised inside the event loop, that crashed every task of the run.
+        threading.Thread(target=self._forward_sigterm, args=(loop,), name="gitstars-sigterm", daemon=True).start()
+
+    def _forward_sigterm(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            number = signal.sigwait({signal.SIGTERM})
+            try:
+                loop.call_soon_threadsafe(self._handle, number)
+            except RuntimeError:  # the loop has closed: the command is ending anyway
+                return
 
     def _handle(self, number: int) -> None:
         if self.received is None:
@@ -157,6 +175,17 @@ async def _with_runtime(settings: Settings, body: Callable[..., Any]) -> int:
     return interrupts.exit_code or code
 
 
+def block_sigterm() -> set[signal.Signals]:
+    """Block SIGTERM in this thread and in every thread and child process started later.
+
+    Call it before any other thread starts. Then SIGTERM reaches no thread and no Python
+    handler. `_Interrupts` reads it with `sigwait` and stops cleanly, whatever handler
+    Prefect installs. A child that must stop on SIGTERM unblocks it first. Returns the
+    previous signal mask.
+    """
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `gitstars` command and return its exit code."""
     arguments_list = list(sys.argv[1:] if argv is None else argv)
@@ -177,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers = {"run": commands.run, "listen": commands.listen, "stats": commands.stats}
     handler = handlers[arguments.command]
+    previous_mask = block_sigterm()
     try:
         return asyncio.run(_with_runtime(settings, lambda shared: handler(shared, arguments)))
     except commands.CommandError as error:
@@ -185,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("gitstars: aborted; claims still held expire after their lease", file=sys.stderr)
         return 130
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 
@@ -22,6 +24,36 @@ PLAIN_PROGRESS_INTERVAL = 15.0
 
 class CommandError(RuntimeError):
     """A failure the command reports in one line, with what to do next."""
+
+
+def _start_prefect_api_blocking_sigint() -> None:
+    """Start Prefect's ephemeral API server in this thread, with SIGINT blocked.
+
+    Run it in a thread of its own: the blocked SIGINT stays in that thread's mask, and
+    the server's process inherits the mask of the thread that started it. SIGTERM, which
+    `cli.block_sigterm` blocks, is unblocked here.
+    """
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        return  # a Prefect server that the user runs: nothing starts here
+    # SIGTERM stays deliverable, so Prefect can stop the server when the command exits.
+    signal.pthread_sigmask(signal.SIG_SETMASK, {signal.SIGINT})
+    SubprocessASGIServer().start()
+
+
+async def _start_prefect_api() -> None:
+    """Start Prefect's ephemeral API server now, out of reach of the terminal's Ctrl+C.
+
+    Prefect starts the server as a child process in the command's process group, and a
+    terminal sends Ctrl+C to the whole group. The server then stopped at once while the
+    flow still reported to it, and the clean stop hung for minutes on the missing API.
+    With SIGINT blocked in the server, Ctrl+C reaches only gitstars. Prefect still stops
+    the server with SIGTERM when the command exits.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefect-api-start") as starter:
+        await asyncio.get_running_loop().run_in_executor(starter, _start_prefect_api_blocking_sigint)
 
 
 @asynccontextmanager
@@ -67,6 +99,14 @@ async def run(shared: Runtime, arguments: argparse.Namespace) -> int:
             f"gitstars: crawling account {account.login} (id {account.id}) from {shared.settings.github_api_url}",
             file=sys.stderr,
         )
+        if arguments.resync:
+            # Done here rather than in the flow, so the count is printed with the CLI's lines.
+            reopened = await store.repos.reopen_for_resync(account.id, per_page=shared.settings.github_per_page)
+            print(
+                f"gitstars: re-syncing {len(reopened):,} complete repositories from their last page",
+                file=sys.stderr,
+            )
+        await _start_prefect_api()
         async with _progress(shared, account.id, account.login):
             summary = await process_account(account.login, sync=True)
         stats = await store.account_stats(account.id)
@@ -82,6 +122,8 @@ async def run(shared: Runtime, arguments: argparse.Namespace) -> int:
         raise CommandError(str(error)) from error
     except (GitHubError, StoreError) as error:
         raise CommandError(str(error)) from error
+    except ValueError as error:  # an invalid login, rejected before any request
+        raise CommandError(str(error)) from error
     print(format_run_summary(account.login, summary, stats, repos, shared.requests_sent))
     return 0 if not summary.get("errors") else 1
 
@@ -90,6 +132,7 @@ async def listen(shared: Runtime, arguments: argparse.Namespace) -> int:
     """Follow the account change feed and process each new account."""
     from flows.listener import listener
 
+    await _start_prefect_api()
     await listener(poll_seconds=arguments.poll_seconds, once=arguments.once)
     print(format_stats(await (await shared.store()).stats()))
     return 0

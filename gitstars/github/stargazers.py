@@ -9,6 +9,7 @@ mark the repository restricted instead of retrying it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
@@ -23,11 +24,12 @@ from gitstars.github.errors import (
     RestrictedError,
 )
 from gitstars.github.items import parse_stargazer_items
-from gitstars.github.links import page_number
+from gitstars.github.links import page_number, parse_link_header
 from gitstars.github.responses import error_for, expect_list, next_link
 from gitstars.github.session import MAX_REDIRECTS
 from gitstars.github.urls import (
     build_url,
+    is_within_base,
     loggable_path,
     repository_id_from_location,
     repository_path,
@@ -64,8 +66,13 @@ class StargazerPager:
       `/repositories/{id}/stargazers`.
     - A page with an ETag in `etags` is requested with `If-None-Match`. A 304 yields a
       `not_modified` page without stargazers. Its `next_page` comes from a `Link` header
-      if the 304 has one. Otherwise it is the following page when `etags` has a later
-      page or `stargazers_count` exceeds the pages so far, else None.
+      if the 304 has one. A 304 without a `Link` header continues with the following
+      page when `etags` has a later page or `stargazers_count` exceeds the pages so far.
+    - With `prefetch` above 0, once a page's `Link` header names the last page, the
+      next `prefetch` pages are requested while the caller handles the current one.
+      Pages are still yielded in order, and no page past that last page is requested
+      ahead, so prefetching adds no requests unless the list changes during the crawl
+      or the caller stops early.
     - An empty page with a `next` link is followed, but after `MAX_EMPTY_PAGES` empty
       pages in a row the pager stops with a warning and `next_page=None`.
 
@@ -85,9 +92,12 @@ class StargazerPager:
         start_page: int = 1,
         stargazers_count: int | None = None,
         etags: Mapping[int, str] | None = None,
+        prefetch: int = 0,
     ) -> None:
         if start_page < 1:
             raise ValueError(f"invalid start_page {start_page}: pages start at 1")
+        if prefetch < 0:
+            raise ValueError(f"invalid prefetch {prefetch}: expected 0 or more pages")
         self._client = client
         self._full_name = full_name
         self._repo_id = int(repo_id)
@@ -102,21 +112,58 @@ class StargazerPager:
         self._rename_checked = False
         self._pages_yielded = 0
         self._empty_pages = 0
+        self._prefetch = prefetch
+        # Requests sent ahead of the page being yielded, by page number.
+        self._ahead: dict[int, tuple[str, asyncio.Task[tuple[str, httpx.Response, Verdict]]]] = {}
 
     async def pages(self) -> AsyncIterator[StargazerPage]:
         """Yield the pages from the start page until one has no next page."""
         url: str | None = self._start_url
-        while url is not None:
-            page, url = await self._fetch_page(url)
-            yield page
-            self._pages_yielded += 1
+        try:
+            while url is not None:
+                number = page_number(url) or 1
+                url, response, verdict = await self._response_for(number, url)
+                page, url = self._page_from(number, url, response, verdict)
+                if url is not None and page.next_page is not None:
+                    last_page = _last_page(response, self._client.base_url)
+                    self._request_ahead(url, page.next_page, last_page)
+                yield page
+                self._pages_yielded += 1
+        finally:
+            # The caller stopped early or a page failed: requests still in flight are moot.
+            for _, task in self._ahead.values():
+                task.cancel()
+                task.add_done_callback(_discard_outcome)
+            self._ahead.clear()
 
-    async def _fetch_page(self, url: str) -> tuple[StargazerPage, str | None]:
-        number = page_number(url) or 1
-        etag = self._etags.get(number)
-        url, response, verdict = await self._request_following_renames(url, etag)
+    async def _response_for(self, number: int, url: str) -> tuple[str, httpx.Response, Verdict]:
+        ahead = self._ahead.pop(number, None)
+        if ahead is not None:
+            ahead_url, task = ahead
+            if _same_resource(ahead_url, url):
+                return await task
+            # The list moved under us (a rename, or a Link to another URL): fetch as linked.
+            task.cancel()
+            task.add_done_callback(_discard_outcome)
+        return await self._request_following_renames(url, self._etags.get(number))
 
+    def _request_ahead(self, next_url: str, next_page: int, last_page: int | None) -> None:
+        if self._prefetch == 0 or last_page is None:
+            return
+        for number in range(next_page, min(next_page + self._prefetch - 1, last_page) + 1):
+            if number in self._ahead:
+                continue
+            url = with_page(next_url, number)
+            task = asyncio.ensure_future(
+                self._request_following_renames(url, self._etags.get(number))
+            )
+            self._ahead[number] = (url, task)
+
+    def _page_from(
+        self, number: int, url: str, response: httpx.Response, verdict: Verdict
+    ) -> tuple[StargazerPage, str | None]:
         if verdict.kind is VerdictKind.NOT_MODIFIED:
+            etag = self._etags.get(number)
             return self._not_modified_page(number, url, response, verdict, etag)
         if verdict.kind is not VerdictKind.OK:
             raise self._error_for(verdict, response)
@@ -139,13 +186,20 @@ class StargazerPager:
                 next_url, next_page = None, None
 
         parsed = parse_stargazer_items(items)
+        problems = list(parsed.problems)
+        if not items and next_page is not None:
+            # GitHub computes a page and its Link header from one list, so an empty page
+            # that links another means the list changed or a server failed mid-read.
+            problems.append(
+                f"page {number} is empty but links page {next_page}; stargazers listed on it may be missing"
+            )
         page = StargazerPage(
             number=number,
             stargazers=parsed.stargazers,
             next_page=next_page,
             etag=response.headers.get("etag"),
             skipped=parsed.skipped,
-            problems=parsed.problems,
+            problems=problems,
             renamed_to=self._renamed_to,
         )
         return page, next_url
@@ -214,10 +268,11 @@ class StargazerPager:
         sent_etag: str | None,
     ) -> tuple[StargazerPage, str | None]:
         next_url, next_page = next_link(response, verdict, self._client.base_url)
-        if next_url is None:
-            # NOTE: a 304 usually has no Link header, so the next page is inferred from
-            # what the caller passed. A new page after an unchanged, full last page is
-            # only found when `stargazers_count` reports the new stars.
+        if next_url is None and "link" not in response.headers:
+            # NOTE: without a Link header the next page is inferred from what the caller
+            # passed. A new page after an unchanged, full last page is then only found
+            # when `stargazers_count` reports the new stars. A Link header without a
+            # next relation says that this page is the last one.
             later_page_known = any(known > number for known in self._etags)
             count = self._stargazers_count
             more_stars = count is not None and count > number * self._client.per_page
@@ -268,3 +323,26 @@ class StargazerPager:
                 request_id=verdict.request_id,
             )
         return error_for(verdict, response, not_found=RepositoryGoneError)
+
+
+def _last_page(response: httpx.Response, base_url: str) -> int | None:
+    """Return the page number of the `Link` header's `last` relation, or None."""
+    last_url = parse_link_header(response.headers.get("link")).get("last")
+    if last_url is None or not is_within_base(last_url, base_url):
+        return None
+    return page_number(last_url)
+
+
+def _discard_outcome(task: asyncio.Task[object]) -> None:
+    # Retrieve the error of a request that nobody awaits, so asyncio does not log it.
+    if not task.cancelled():
+        task.exception()
+
+
+def _same_resource(first: str, second: str) -> bool:
+    """Tell whether two URLs differ at most in the order of their query parameters."""
+    left, right = httpx.URL(first), httpx.URL(second)
+    return (
+        left.copy_with(query=None) == right.copy_with(query=None)
+        and sorted(left.params.multi_items()) == sorted(right.params.multi_items())
+    )
