@@ -14,6 +14,11 @@ from pydantic import ValidationError
 
 from gitstars.models import GitHubUser, Stargazer, StarredRepository
 
+# The largest id SurrealDB stores as an integer record id (a signed 64-bit integer).
+# GitHub's ids are positive. The surrealdb 2.0 SDK silently stored 2**63 as -2**63 and
+# rejected larger ids, so items with ids outside 1 to MAX_ID are skipped.
+MAX_ID = 2**63 - 1
+
 
 @dataclass(frozen=True)
 class ParsedStargazers:
@@ -27,10 +32,10 @@ class ParsedStargazers:
 def parse_stargazer_items(items: list[Any]) -> ParsedStargazers:
     """Validate the items of a stargazers page read with `application/vnd.github.star+json`.
 
-    An item with a null, missing or invalid `user` is skipped. A missing or invalid
-    `starred_at` keeps the item with `starred_at=None` and adds a problem line. An item
-    in the plain `simple-user` form (a server that ignored the star media type) is kept
-    the same way, without `starred_at`.
+    An item with a null, missing or invalid `user`, or a user id outside 1 to `MAX_ID`,
+    is skipped. A missing or invalid `starred_at` keeps the item with `starred_at=None`
+    and adds a problem line. An item in the plain `simple-user` form (a server that
+    ignored the star media type) is kept the same way, without `starred_at`.
     """
     stargazers: list[Stargazer] = []
     problems: list[str] = []
@@ -60,6 +65,10 @@ def parse_stargazer_items(items: list[Any]) -> ParsedStargazers:
             skipped += 1
             problems.append(f"item {index}: skipped, invalid user: {_summarize(error)}")
             continue
+        if not 1 <= user.id <= MAX_ID:
+            skipped += 1
+            problems.append(f"item {index}: skipped, user id {user.id} is outside 1 to {MAX_ID}")
+            continue
 
         stargazers.append(_stargazer(index, user, raw_starred_at, item, problems))
 
@@ -69,6 +78,8 @@ def parse_stargazer_items(items: list[Any]) -> ParsedStargazers:
 def parse_starred_items(items: list[Any]) -> tuple[list[StarredRepository], list[str]]:
     """Validate the items of a starred-repositories page read with star+json.
 
+    An item whose repository or owner id lies outside 1 to `MAX_ID` is skipped.
+
     Returns:
         The valid items, and one problem line per skipped item.
     """
@@ -76,9 +87,16 @@ def parse_starred_items(items: list[Any]) -> tuple[list[StarredRepository], list
     problems: list[str] = []
     for index, item in enumerate(items):
         try:
-            repositories.append(StarredRepository.model_validate(item))
+            starred = StarredRepository.model_validate(item)
         except ValidationError as error:
             problems.append(f"item {index}: skipped, {_summarize(error)}")
+            continue
+        ids = {"repo.id": starred.repo.id, "repo.owner.id": starred.repo.owner.id}
+        outside = [f"{name} {value}" for name, value in ids.items() if not 1 <= value <= MAX_ID]
+        if outside:
+            problems.append(f"item {index}: skipped, {' and '.join(outside)} outside 1 to {MAX_ID}")
+            continue
+        repositories.append(starred)
     return repositories, problems
 
 
