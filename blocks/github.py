@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr
 
 
 class GitHubAPI(Block):
-    """How gitstars reaches GitHub's REST API, and how it paces an account's crawl.
+    """Connection and pacing settings for GitHub's REST API.
 
     Tokens belong to accounts and stay in their `account` records. `fallback_token` is
     only for accounts that have none, such as a backfill run by an operator.
@@ -32,7 +32,7 @@ class GitHubAPI(Block):
         examples=["https://api.github.com", "https://github.example.com/api/v3"],
     )
     fallback_token: SecretStr | None = Field(
-        default=None, description="Token for accounts whose record holds none."
+        default=None, description="Token for accounts whose record has no access token."
     )
     per_page: int = Field(default=100, ge=1, le=100, description="Stargazers per request (items, at most 100).")
     timeout: float = Field(default=30.0, gt=0, description="Time to wait for one response (seconds).")
@@ -40,7 +40,7 @@ class GitHubAPI(Block):
         default=10.0, ge=0, description="Time an account's repository count must stay unchanged before its crawl (seconds)."
     )
     settle_max_wait: float = Field(
-        default=300.0, ge=0, description="Longest wait for the repository count to settle (seconds)."
+        default=300.0, ge=0, description="Maximum wait for the repository count to settle (seconds)."
     )
     concurrency: int = Field(default=8, ge=1, description="Repositories crawled at once per account (task runs).")
     user_concurrency: int = Field(

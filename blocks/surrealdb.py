@@ -10,7 +10,7 @@ from gitstars.store import Store
 
 
 class SurrealDBConnection(Block):
-    """Where gitstars stores accounts, repositories, GitHub users and `starred` edges.
+    """Connection to the SurrealDB database of accounts, repositories, users and `starred` edges.
 
     A `ws://` URL reaches a SurrealDB server through a connection pool. A `surrealkv://`
     URL opens an embedded database file, which only one process may open at a time.

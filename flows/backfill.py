@@ -60,8 +60,8 @@ async def backfill(
         force: also redo complete repos, and start every redone repo from page 1.
         sync: create the account from GitHub if needed and sync its starred list first.
 
-    With an account, every pending repository of it is crawled too (new ones from the
-    sync among them); with `repos` as well, only the named ones.
+    With an account, every pending repository of it is crawled too, new ones from the
+    sync among them. With `repos` as well, only the named ones are crawled.
         database_block: name of a saved SurrealDB connection block.
         github_block: name of a saved GitHub API block.
 

@@ -2,7 +2,7 @@
 
 It follows the `account` table's change feed from a cursor stored in the database, so a
 restarted listener misses no account, and at start it picks up every account that still
-has repositories to crawl. The cursor is saved once a change is handed off; an account
+has repositories to crawl. The cursor is saved once a change is handed off. An account
 whose run then dies still has pending repos, which the next start (or the reaper) picks up.
 """
 

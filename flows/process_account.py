@@ -72,7 +72,7 @@ async def crawl_account(
     """Crawl an account's claimable repositories inside the current flow run.
 
     With `resync`, complete repositories are crawled again from their last page with its
-    ETag, so an unchanged one costs one request answered 304.
+    ETag, so an unchanged one costs one request with a 304 response.
 
     Holds the account's run lock throughout, so two runs never process one account at
     once. Publishes a progress artifact as repositories finish and a table at the end.
@@ -135,7 +135,7 @@ async def _crawl_repos(
     log.info("%s: %d repositories to crawl", account.login, len(repos))
     if api_is_ephemeral():
         # Prefect enforces a tag limit made earlier (by hand, or by a server that shared
-        # this PREFECT_HOME) even here; more task runs than slots would only wait.
+        # this PREFECT_HOME) even here. More task runs than slots would only wait.
         user_slots = await existing_user_tag_limit(account.login)
         if user_slots is not None:
             log.warning(
@@ -215,7 +215,7 @@ async def process_account(
             the web app to write it.
         settle_seconds: how long the account's repository count must stay unchanged
             before the crawl starts (seconds); defaults to the settings.
-        settle_max_wait: the longest wait for the count to settle (seconds).
+        settle_max_wait: the maximum wait for the count to settle (seconds).
         concurrency: repositories crawled at once; defaults to the settings.
         resync: also re-check complete repositories from their last page, with
             conditional requests (one 304 per unchanged repository).

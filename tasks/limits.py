@@ -29,7 +29,7 @@ def api_is_ephemeral() -> bool:
     """Tell whether this process runs Prefect's ephemeral API (no PREFECT_API_URL set).
 
     The ephemeral API runs no lease reaper, so a slot held by a killed process would stay
-    taken for ever; one process owns all the work there, and gitstars bounds it itself.
+    taken for ever. One process owns all the work there, and gitstars bounds it itself.
     """
     return not get_current_settings().api.url
 
@@ -112,7 +112,7 @@ async def follow_reported_limit(login: str, reported_limit: int | None) -> None:
     """Resize the user's rate limit to the `x-ratelimit-limit` GitHub reported, once it differs.
 
     GitHub grants 5,000 requests an hour to most user tokens and 15,000 to some (GitHub
-    Enterprise Cloud organisations), so the limit follows what the token's responses say.
+    Enterprise Cloud organisations), so the limit follows the value in the token's responses.
     """
     if not reported_limit or reported_limit < 1:
         return

@@ -1,4 +1,4 @@
-"""What a person sees in the Prefect UI: artifacts and events about repositories."""
+"""Artifacts and events about repositories, for the Prefect UI and automations."""
 
 from __future__ import annotations
 
