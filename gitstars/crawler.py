@@ -248,6 +248,10 @@ class Crawler:
         result.status = status.value if done else CLAIM_LOST
         level = logging.WARNING if status is RepoStatus.FAILED else logging.INFO
         suffix = f": {message}" if message else ""
+        if status is RepoStatus.RESTRICTED and isinstance(error, GitHubError):
+            # The full explanation is stored in last_error; one line per restricted repo
+            # stays short, because an account can have hundreds of them.
+            suffix = f" (HTTP {error.status}, request id {error.request_id})"
         self.log.log(level, "%s %s%s", claim.full_name, status.value, suffix)
 
     async def _release(self, claim: Claim, meter: RequestMeter, result: RepoResult) -> None:
