@@ -1,8 +1,9 @@
 """Turn GitHub payload models into SurrealDB records; pure functions, no I/O.
 
-Record ids are built from GitHub's numeric ids with `RecordID`, which the SDK sends as a
-bound value. Logins and repository names never become part of an id or a query text,
-because they may contain dots, hyphens, quotes or only digits.
+Record ids come from GitHub's numeric ids: as a `RecordID`, which the SDK sends as a bound
+value, or as a plain int from which the page write builds the id in SurrealQL. Logins and
+repository names never become part of an id or a query text, because they may contain
+dots, hyphens, quotes or only digits.
 """
 
 from __future__ import annotations
@@ -29,56 +30,38 @@ def account_id(github_id: int) -> RecordID:
     return RecordID("account", github_id)
 
 
-def user_id(github_id: int) -> RecordID:
-    """Return the record id of a GitHub user."""
-    return RecordID("github_user", github_id)
-
-
 def is_ghost(user: GitHubUser) -> bool:
     """Tell whether a user is GitHub's placeholder for deleted accounts."""
     return user.id == GHOST_ID and user.login == GHOST_LOGIN
 
 
-def user_record(user: GitHubUser) -> dict[str, Any]:
-    """Map a GitHub user to its `github_user` record."""
-    return {
-        "id": user_id(user.id),
-        "login": user.login,
-        "avatar_url": user.avatar_url,
-        "html_url": user.html_url,
-        "type": user.type,
-        "site_admin": user.site_admin,
-    }
+def page_rows(stargazers: list[Stargazer], github_repo_id: int) -> list[dict[str, Any]]:
+    """Return one row per user of a page for `_WRITE_PAGE`, without ghosts or repeats.
 
-
-def starred_edge(stargazer: Stargazer, github_repo_id: int) -> dict[str, Any]:
-    """Map a stargazer to its `starred` edge; the id makes one edge per (user, repo)."""
-    return {
-        "id": RecordID("starred", [stargazer.user.id, github_repo_id]),
-        "in": user_id(stargazer.user.id),
-        "out": repo_id(github_repo_id),
-        "starred_at": stargazer.starred_at,
-    }
-
-
-def page_records(
-    stargazers: list[Stargazer], github_repo_id: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Return the user records, edge records and skipped count for one page.
-
-    A user listed twice on one page (GitHub's list can shift while it is read) yields one
-    record and one edge, keeping the later `starred_at`.
+    A user listed twice on one page (GitHub's list can shift while it is read) keeps the
+    later `starred_at`. Fields that GitHub left out stay out of the row, so they are
+    stored as NONE.
     """
-    users: dict[int, dict[str, Any]] = {}
-    edges: dict[int, dict[str, Any]] = {}
-    skipped = 0
+    rows: dict[int, dict[str, Any]] = {}
     for stargazer in stargazers:
-        if is_ghost(stargazer.user):
-            skipped += 1
+        user = stargazer.user
+        if is_ghost(user):
             continue
-        users[stargazer.user.id] = user_record(stargazer.user)
-        edges[stargazer.user.id] = starred_edge(stargazer, github_repo_id)
-    return list(users.values()), list(edges.values()), skipped
+        row: dict[str, Any] = {
+            "id": user.id,
+            "login": user.login,
+            "type": user.type,
+            "site_admin": user.site_admin,
+            "repo": github_repo_id,
+        }
+        if user.avatar_url is not None:
+            row["avatar_url"] = user.avatar_url
+        if user.html_url is not None:
+            row["html_url"] = user.html_url
+        if stargazer.starred_at is not None:
+            row["starred_at"] = stargazer.starred_at
+        rows[user.id] = row
+    return list(rows.values())
 
 
 def repo_record(repository: Repository) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from gitstars.models import RepoStatus, Stargazer
 from gitstars.store.connection import QueryRunner, StoreError
-from gitstars.store.records import account_id, is_ghost, repo_id
+from gitstars.store.records import account_id, page_rows, repo_id
 
 CLAIM_LOST = "gitstars: claim lost"
 
@@ -153,35 +153,6 @@ UPDATE repo SET
 WHERE status = 'processing' AND (lease_expires_at = NONE OR lease_expires_at < time::now())
 RETURN id;
 """
-
-
-def page_rows(stargazers: list[Stargazer], github_repo_id: int) -> list[dict[str, Any]]:
-    """Return one row per user of a page for `_WRITE_PAGE`, without ghosts or repeats.
-
-    A user listed twice on one page (GitHub's list can shift while it is read) keeps the
-    later `starred_at`. Fields that GitHub left out stay out of the row, so they are
-    stored as NONE.
-    """
-    rows: dict[int, dict[str, Any]] = {}
-    for stargazer in stargazers:
-        user = stargazer.user
-        if is_ghost(user):
-            continue
-        row: dict[str, Any] = {
-            "id": user.id,
-            "login": user.login,
-            "type": user.type,
-            "site_admin": user.site_admin,
-            "repo": github_repo_id,
-        }
-        if user.avatar_url is not None:
-            row["avatar_url"] = user.avatar_url
-        if user.html_url is not None:
-            row["html_url"] = user.html_url
-        if stargazer.starred_at is not None:
-            row["starred_at"] = stargazer.starred_at
-        rows[user.id] = row
-    return list(rows.values())
 
 
 class ClaimLostError(StoreError):

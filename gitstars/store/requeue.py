@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from gitstars.models import RepoStatus
 from gitstars.store.connection import QueryRunner
@@ -97,7 +96,3 @@ async def accounts_of(runner: QueryRunner, github_ids: list[int]) -> dict[int, l
         starred_by.setdefault(int(row["repo"]), []).append(int(row["account"]))
     return starred_by
 
-
-def as_rows(candidates: list[BackfillCandidate]) -> list[dict[str, Any]]:
-    """Return the candidates as plain dicts, for logs and flow results."""
-    return [{"repo": item.full_name, "status": item.status} for item in candidates]
